@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import sys
+import tempfile
 from dataclasses import dataclass
 
 #: ``full`` reproduces the books' settings; ``fast`` runs in seconds for the tests.
@@ -55,6 +58,39 @@ class Config:
         versions = ", ".join(f"{k} {v}" for k, v in self.versions.items())
         return (f"dlbook: mode={self.mode} | backend={self.backend} | device={self.device} "
                 f"| seed={self.seed} | {versions}")
+
+
+# Start-up notices that TensorFlow's C++ logger writes straight to file descriptor
+# 2 on import, ignoring TF_CPP_MIN_LOG_LEVEL. Only these exact notices are hidden.
+_TF_IMPORT_NOTICES = (
+    "All log messages before absl::InitializeLog() is called are written to STDERR",
+    "port.cc:153] oneDNN custom operations are on",
+    "cpu_feature_guard.cc",
+    "To enable the following instructions:",
+)
+
+
+@contextlib.contextmanager
+def _without_tf_import_notices():
+    """Import Keras with TensorFlow's known start-up notices filtered out of stderr;
+    anything else written to stderr meanwhile is passed on unchanged."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real file descriptor 2: nothing to filter
+        yield
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode(errors="replace").splitlines():
+                if not any(notice in line for notice in _TF_IMPORT_NOTICES):
+                    print(line, file=sys.stderr)
 
 
 def _prepare_gpus(backend: str) -> str:
@@ -124,11 +160,14 @@ def setup(seed: int = 42, mode: str | None = None, quiet: bool = False) -> Confi
     chosen = read_mode(mode)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    import keras
+    # Keras imports TensorFlow when it is installed (set_random_seed seeds it
+    # too, even on other backends), so the whole start-up is filtered.
+    with _without_tf_import_notices():
+        import keras
 
-    backend = keras.backend.backend()
-    device = _prepare_gpus(backend)
-    keras.utils.set_random_seed(seed)
+        backend = keras.backend.backend()
+        device = _prepare_gpus(backend)
+        keras.utils.set_random_seed(seed)
     _plot_defaults()
     cfg = Config(mode=chosen, seed=seed, backend=backend, device=device,
                  versions=_versions(backend))

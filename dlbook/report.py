@@ -43,8 +43,15 @@ def compare(cfg, rows):
             run = run.item()
         clean.append({**row, "run": run, "difference": _difference(row["book"], run)})
     _write_records(cfg, clean)
-    table = pd.DataFrame(clean, columns=["metric", "book", "run", "difference", "source"])
-    return table.set_index("metric")
+    shown = [{k: _rounded(v) for k, v in row.items()} for row in clean]
+    table = pd.DataFrame(shown, columns=["metric", "book", "run", "difference", "source"],
+                         dtype=object)
+    return table.set_index("metric").fillna("")
+
+
+def _rounded(value):
+    """Four decimals for display (the records keep every digit)."""
+    return round(value, 4) if isinstance(value, float) else value
 
 
 def _write_records(cfg, rows):

@@ -1,0 +1,41 @@
+import json
+
+import pytest
+
+import dlbook
+
+CFG = dlbook.Config("full", 42, "tensorflow", "CPU", {"keras": "3"})
+
+
+def test_compare_shows_book_run_and_difference():
+    table = CFG.compare([
+        {"metric": "test accuracy", "book": 0.9785, "run": 0.97612345, "source": "Chollet §2.1"},
+        {"metric": "parameters", "book": 50890, "run": 50890, "source": "DLI Fig 7.5"},
+        {"metric": "no book number", "book": None, "run": 1.5, "source": "-"},
+    ])
+    assert list(table.columns) == ["book", "run", "difference", "source"]
+    assert table.loc["test accuracy", "run"] == 0.9761
+    assert table.loc["test accuracy", "difference"] == pytest.approx(-0.0024)
+    assert table.loc["parameters", "difference"] == 0
+    assert table.loc["no book number", "difference"] == ""
+
+
+def test_compare_rejects_rows_without_a_source():
+    with pytest.raises(ValueError, match="lacks source"):
+        CFG.compare([{"metric": "m", "book": 1, "run": 1}])
+
+
+def test_compare_writes_records_when_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("DLBOOK_RECORDS", str(tmp_path))
+    monkeypatch.setenv("DLBOOK_NOTEBOOK", "notebooks/01-foundations/01_x.ipynb")
+    CFG.compare([{"metric": "m", "book": 1.0, "run": 0.5, "source": "s"}])
+    record = json.loads((tmp_path / "notebooks__01-foundations__01_x.json").read_text())
+    assert record["mode"] == "full" and record["backend"] == "tensorflow"
+    assert record["rows"] == [{"metric": "m", "book": 1.0, "run": 0.5, "source": "s", "difference": -0.5}]
+
+
+def test_compare_writes_nothing_by_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("DLBOOK_RECORDS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    CFG.compare([{"metric": "m", "book": 1.0, "run": 0.5, "source": "s"}])
+    assert list(tmp_path.iterdir()) == []
