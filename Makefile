@@ -2,6 +2,7 @@
 #   make lab         set up .venv (first time) and open JupyterLab on notebooks/
 #   make test        set up .venv (first time) and run the whole test suite (fast mode)
 #   make notebooks   execute notebooks in place in full mode (NB=path to pick some)
+#   make reproduce   run notebooks in full mode (NB= to pick) and write reports/REPORT.md
 #   make data        fetch every dataset the notebooks use, for offline work
 #   make clean       remove .venv, caches and scratch files
 # Any target takes KERAS_BACKEND=tensorflow (default), jax or torch.
@@ -20,7 +21,7 @@ ifeq ($(filter $(KERAS_BACKEND),$(BACKENDS)),)
 $(error KERAS_BACKEND=$(KERAS_BACKEND) is not supported; use one of: $(BACKENDS))
 endif
 
-.PHONY: venv lab test notebooks check-notebooks data bundle clean
+.PHONY: venv lab test notebooks check-notebooks reproduce data bundle clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed; run make PYTHON=python3.12 (or another)")'
@@ -52,6 +53,11 @@ test: venv
 notebooks: venv
 	$(BIN)/python -m dlbook.notebooks run $(NB)
 	$(BIN)/python -m dlbook.notebooks check $(NB)
+
+# Full-mode runs of copies under reports/ (the committed notebooks stay as they
+# are), then reports/REPORT.md: book number, this run, difference, time, device.
+reproduce: venv
+	$(BIN)/python -m dlbook.notebooks reproduce $(NB)
 
 check-notebooks: venv
 	$(BIN)/python -m dlbook.notebooks check $(NB)

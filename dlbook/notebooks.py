@@ -1,20 +1,24 @@
-"""Execute the notebooks in place and check the committed ones.
+"""Execute the notebooks, check the committed ones, and report book against run.
 
 ``python -m dlbook.notebooks run [PATH ...]`` executes each notebook top to
 bottom in a fresh kernel (full mode unless ``--mode fast``), strips volatile
 metadata, and stamps the notebook's metadata with a hash of its code cells, the
 mode, the wall time and the versions. ``check`` reports notebooks whose stored
 outputs are not from such a run of the current code; ``times`` prints the
-recorded wall times.
+recorded wall times. ``reproduce`` executes copies of the notebooks in full mode
+under ``reports/`` and writes ``reports/REPORT.md`` from the book-vs-run records
+that the notebooks' closing cells write (see :mod:`dlbook.report`).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import pathlib
 import platform
+import shutil
 import sys
 import time
 
@@ -55,8 +59,11 @@ def relative(path: pathlib.Path) -> str:
     return path.resolve().relative_to(ROOT).as_posix()
 
 
-def run(path: pathlib.Path, mode: str = "full", timeout: int = 7200, records: str | None = None):
-    """Execute one notebook in place in a fresh kernel and stamp it."""
+def run(path: pathlib.Path, mode: str = "full", timeout: int = 7200, records=None, name=None):
+    """Execute one notebook in place in a fresh kernel and stamp it.
+
+    With ``records``, the notebook's book-vs-run rows are written to that folder
+    under ``name`` (default: the notebook's path in the repository)."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -64,9 +71,11 @@ def run(path: pathlib.Path, mode: str = "full", timeout: int = 7200, records: st
 
     nb = nbformat.read(path, as_version=4)
     os.environ["DLBOOK_MODE"] = mode
-    os.environ["DLBOOK_NOTEBOOK"] = relative(path)
+    os.environ["DLBOOK_NOTEBOOK"] = name or relative(path)
     if records:
         os.environ["DLBOOK_RECORDS"] = str(pathlib.Path(records).resolve())
+    else:
+        os.environ.pop("DLBOOK_RECORDS", None)
     start = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
@@ -118,6 +127,60 @@ def problems(path: pathlib.Path) -> list[str]:
     return found
 
 
+def _number(value) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def write_report(records: pathlib.Path, times: dict, target: pathlib.Path) -> str:
+    """The book-vs-run report (markdown) built from the records in ``records``."""
+    lines = [
+        "# Book against run",
+        "",
+        f"Generated {time.strftime('%Y-%m-%d %H:%M')} by `make reproduce` from the records the "
+        "notebooks wrote during their full-mode runs.",
+        "",
+        "| notebook | metric | book | this run | difference | source | run time | device |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, wall in times.items():
+        record_file = records / (name.replace("/", "__").removesuffix(".ipynb") + ".json")
+        if not record_file.exists():
+            lines.append(f"| {name} | (the book reports no number here) | | | | | {wall:.0f} s | |")
+            continue
+        record = json.loads(record_file.read_text())
+        device = f"{record['device']}, {record['backend']}"
+        for row in record["rows"]:
+            lines.append(
+                f"| {name} | {row['metric']} | {_number(row['book'])} | {_number(row['run'])} | "
+                f"{_number(row['difference'])} | {row['source']} | {wall:.0f} s | {device} |"
+            )
+    text = "\n".join(lines) + "\n"
+    target.write_text(text)
+    return text
+
+
+def reproduce(paths, out: pathlib.Path) -> str:
+    """Execute copies of ``paths`` in full mode under ``out`` and write the report."""
+    records = out / "records"
+    shutil.rmtree(records, ignore_errors=True)
+    times = {}
+    for path in paths:
+        name = relative(path)
+        copy = out / "notebooks" / name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy)
+        print(f"reproducing {name} ...", flush=True)
+        times[name] = run(copy, "full", records=records, name=name)
+        print(f"  done in {times[name]:.1f} s", flush=True)
+    return write_report(records, times, out / "REPORT.md")
+
+
 def _paths(names) -> list[pathlib.Path]:
     if not names:
         return all_notebooks()
@@ -144,12 +207,20 @@ def _main(argv=None) -> int:
     p_check.add_argument("paths", nargs="*")
     p_times = sub.add_parser("times", help="print the recorded full-mode wall times")
     p_times.add_argument("paths", nargs="*")
+    p_repro = sub.add_parser("reproduce", help="run copies in full mode and write reports/REPORT.md")
+    p_repro.add_argument("paths", nargs="*")
+    p_repro.add_argument("--out", default=str(ROOT / "reports"))
     args = parser.parse_args(argv)
     paths = _paths(args.paths)
     if args.command == "run":
         for path in paths:
             print(f"running {relative(path)} ({args.mode}) ...", flush=True)
             print(f"  done in {run(path, args.mode, records=args.records):.1f} s", flush=True)
+        return 0
+    if args.command == "reproduce":
+        out = pathlib.Path(args.out)
+        print(reproduce(paths, out))
+        print(f"report written to {out / 'REPORT.md'}")
         return 0
     if args.command == "check":
         bad = 0

@@ -39,3 +39,25 @@ def test_compare_writes_nothing_by_default(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     CFG.compare([{"metric": "m", "book": 1.0, "run": 0.5, "source": "s"}])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_report_is_built_from_the_records(tmp_path, monkeypatch):
+    from dlbook import notebooks
+
+    records = tmp_path / "records"
+    monkeypatch.setenv("DLBOOK_RECORDS", str(records))
+    monkeypatch.setenv("DLBOOK_NOTEBOOK", "notebooks/01-foundations/01_first.ipynb")
+    CFG.compare([{"metric": "test accuracy", "book": 0.9785, "run": 0.9791, "source": "Chollet §2.1"},
+                 {"metric": "updates", "book": 2345, "run": 2345, "source": "Chollet §2.5"}])
+    text = notebooks.write_report(records, {"notebooks/01-foundations/01_first.ipynb": 80.4,
+                                            "notebooks/01-foundations/02_other.ipynb": 3.0},
+                                  tmp_path / "REPORT.md")
+    assert (tmp_path / "REPORT.md").read_text() == text
+    lines = text.splitlines()
+    assert "| notebook | metric | book | this run | difference | source | run time | device |" in lines
+    assert ("| notebooks/01-foundations/01_first.ipynb | test accuracy | 0.9785 | 0.9791 | 0.0006 | "
+            "Chollet §2.1 | 80 s | CPU, tensorflow |") in lines
+    assert any(line.startswith("| notebooks/01-foundations/01_first.ipynb | updates | 2,345 | 2,345 |")
+               for line in lines)
+    assert ("| notebooks/01-foundations/02_other.ipynb | (the book reports no number here) "
+            "| | | | | 3 s | |") in lines
