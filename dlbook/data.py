@@ -123,6 +123,22 @@ DATASETS: dict[str, Dataset] = {
         licence="MIT (Zalando SE)",
         source="https://github.com/zalandoresearch/fashion-mnist",
     ),
+    "boston_housing": Dataset(
+        name="boston_housing",
+        title="Boston housing",
+        files=(
+            FileSpec(
+                "boston_housing.npz",
+                sha256="f3e87b1c4c794a09c9ef8499bca7dcfed9808af88dc2ae8d47a6140d208c9703",
+                url=KERAS_DATASETS_URL + "boston_housing.npz",
+                url_sha256="f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5",
+            ),
+        ),
+        bundle_dir=".",
+        cache_subdir="datasets",
+        licence="public domain (U.S. Census data, Harrison and Rubinfeld 1978; StatLib)",
+        source="http://lib.stat.cmu.edu/datasets/boston",
+    ),
 }
 
 #: Fashion-MNIST class names, in label order.
@@ -258,6 +274,25 @@ def load_fashion_mnist():
     y_test = _idx_array(c["t10k-labels-idx1-ubyte.gz"], 8, (-1,))
     x_test = _idx_array(c["t10k-images-idx3-ubyte.gz"], 16, (-1, 28, 28))
     return (x_train, y_train), (x_test, y_test)
+
+
+def load_boston_housing(test_split: float = 0.2, seed: int = 113):
+    """Boston housing as ``(x_train, y_train), (x_test, y_test)``.
+
+    The split is the one ``keras.datasets.boston_housing.load_data`` makes (a
+    permutation drawn with ``np.random.RandomState(seed)``, then the first
+    ``1 - test_split`` for training): 404 training and 102 test rows by default,
+    13 features each, targets in thousands of dollars.
+    """
+    if not 0 <= test_split < 1:
+        raise ValueError(f"test_split must be in [0, 1), got {test_split!r}")
+    with np.load(io.BytesIO(locate("boston_housing")["boston_housing.npz"])) as f:
+        x, y = f["x"], f["y"]
+    order = np.arange(len(x))
+    np.random.RandomState(seed).shuffle(order)
+    x, y = x[order], y[order]
+    n_train = int(len(x) * (1 - test_split))
+    return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])
 
 
 def _main(argv=None) -> int:

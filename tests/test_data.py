@@ -52,13 +52,25 @@ def test_fashion_mnist_is_complete_and_balanced():
     assert len(data.FASHION_MNIST_CLASSES) == 10
 
 
+def test_boston_housing_matches_the_keras_split():
+    (x_train, y_train), (x_test, y_test) = data.load_boston_housing()
+    assert x_train.shape == (404, 13) and x_test.shape == (102, 13)
+    assert x_train.dtype == np.float64
+    # The first training row and targets that keras.datasets.boston_housing gives.
+    np.testing.assert_allclose(x_train[0], [1.23247, 0.0, 8.14, 0.0, 0.538, 6.142, 91.7,
+                                            3.9769, 4.0, 307.0, 21.0, 396.9, 18.72])
+    np.testing.assert_allclose(y_train[:5], [15.2, 42.3, 50.0, 21.1, 17.7])
+    with pytest.raises(ValueError, match="test_split must be in"):
+        data.load_boston_housing(test_split=1.5)
+
+
 def test_verify_command_passes_on_the_bundle(capsys):
     assert data._main(["verify"]) == 0
     assert capsys.readouterr().out.count("ok ") == len(data.DATASETS)
 
 
 def test_unknown_dataset_lists_the_known_ones():
-    with pytest.raises(KeyError, match="known datasets: mnist, fashion_mnist"):
+    with pytest.raises(KeyError, match="known datasets: mnist, fashion_mnist, boston_housing"):
         data.locate("cifar10")
 
 
