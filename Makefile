@@ -13,6 +13,8 @@ BIN := $(VENV)/bin
 KERAS_BACKEND ?= tensorflow
 export KERAS_BACKEND
 NB ?=
+# Mode of `make notebooks`: full (default) or reduced (see README).
+MODE ?= full
 # Extra pytest arguments, e.g. PYTEST_ARGS="-k 02-neurons -x".
 PYTEST_ARGS ?=
 
@@ -51,7 +53,7 @@ test: venv
 		--nbval-cell-timeout=600 $(PYTEST_ARGS)
 
 notebooks: venv
-	$(BIN)/python -m dlbook.notebooks run $(NB)
+	$(BIN)/python -m dlbook.notebooks run --mode $(MODE) $(NB)
 	$(BIN)/python -m dlbook.notebooks check $(NB)
 
 # Full-mode runs of copies under reports/ (the committed notebooks stay as they

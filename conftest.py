@@ -2,9 +2,32 @@
 summary of how long each notebook took to execute (kernel start included)."""
 
 import collections
+import functools
+import os
 import statistics
 
+import pytest
+
 _notebook_seconds = collections.defaultdict(float)
+
+
+@functools.cache
+def _backends(path):
+    from dlbook.notebooks import backends_of
+
+    return backends_of(path)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip, visibly, the notebooks that cannot run on the current backend."""
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        if path.endswith(".ipynb"):
+            allowed = _backends(path)
+            if allowed and backend not in allowed:
+                item.add_marker(pytest.mark.skip(
+                    reason=f"{path} needs the {' or '.join(allowed)} backend (see README)"))
 
 
 def pytest_runtest_logreport(report):

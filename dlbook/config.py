@@ -9,8 +9,10 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-#: ``full`` reproduces the books' settings; ``fast`` runs in seconds for the tests.
-MODES = ("full", "fast")
+#: ``full`` reproduces the books' settings; ``fast`` runs in seconds for the tests;
+#: ``reduced`` is full mode with smaller settings, for the few notebooks whose book
+#: settings take hours on a CPU (those notebooks say which settings they reduce).
+MODES = ("full", "fast", "reduced")
 MODE_VARIABLE = "DLBOOK_MODE"
 
 
@@ -44,9 +46,20 @@ class Config:
     def full(self) -> bool:
         return self.mode == "full"
 
-    def pick(self, *, full, fast):
-        """The value for the current mode: ``epochs = cfg.pick(full=200, fast=1)``."""
-        return full if self.mode == "full" else fast
+    @property
+    def reduced(self) -> bool:
+        return self.mode == "reduced"
+
+    def pick(self, *, full, fast, reduced=None):
+        """The value for the current mode: ``epochs = cfg.pick(full=200, fast=1)``.
+
+        ``reduced`` (optional) is used in reduced mode; without it, reduced mode
+        takes the full value."""
+        if self.mode == "fast":
+            return fast
+        if self.mode == "reduced" and reduced is not None:
+            return reduced
+        return full
 
     def compare(self, rows):
         """Book numbers beside this run's: see :func:`dlbook.report.compare`."""

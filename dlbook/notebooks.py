@@ -28,6 +28,14 @@ NOTEBOOK_KEYS = {"kernelspec", "language_info", "dlbook"}
 CELL_KEYS = {"tags"}
 
 
+def backends_of(path) -> list[str] | None:
+    """The backends a notebook is limited to (notebook metadata ``dlbook.backends``),
+    or None when it runs on every backend."""
+    import json
+
+    return json.loads(pathlib.Path(path).read_text()).get("metadata", {}).get("dlbook", {}).get("backends")
+
+
 def all_notebooks() -> list[pathlib.Path]:
     return sorted(p for p in NOTEBOOKS.glob("*/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
@@ -70,6 +78,7 @@ def run(path: pathlib.Path, mode: str = "full", timeout: int = 7200, records=Non
     import keras
 
     nb = nbformat.read(path, as_version=4)
+    backends = nb.metadata.get("dlbook", {}).get("backends")
     os.environ["DLBOOK_MODE"] = mode
     os.environ["DLBOOK_NOTEBOOK"] = name or relative(path)
     if records:
@@ -91,6 +100,8 @@ def run(path: pathlib.Path, mode: str = "full", timeout: int = 7200, records=Non
         "python": platform.python_version(),
         "keras": keras.__version__,
     }
+    if backends:
+        nb.metadata["dlbook"]["backends"] = backends
     nbformat.write(nb, path)
     return wall
 
@@ -122,8 +133,8 @@ def problems(path: pathlib.Path) -> list[str]:
     if stamp.get("code_sha256") != code_hash(nb):
         found.append("the stored outputs were produced by other code (code hash differs): "
                      f"run `make notebooks NB={relative(path)}`")
-    if stamp.get("mode") != "full":
-        found.append(f"stored outputs come from mode {stamp.get('mode')!r}, not full")
+    if stamp.get("mode") not in ("full", "reduced"):
+        found.append(f"stored outputs come from mode {stamp.get('mode')!r}, not full (or reduced)")
     return found
 
 
@@ -201,7 +212,7 @@ def _main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="execute notebooks in place and stamp them")
     p_run.add_argument("paths", nargs="*")
-    p_run.add_argument("--mode", choices=("full", "fast"), default="full")
+    p_run.add_argument("--mode", choices=("full", "fast", "reduced"), default="full")
     p_run.add_argument("--records", help="folder for the book-vs-run records")
     p_check = sub.add_parser("check", help="list problems with the stored outputs")
     p_check.add_argument("paths", nargs="*")

@@ -89,3 +89,10 @@ def test_gpu_memory_growth_is_enabled_on_tensorflow():
 
     for gpu in tf.config.list_physical_devices("GPU"):
         assert tf.config.experimental.get_memory_growth(gpu)
+
+
+def test_reduced_mode_takes_the_reduced_value_or_else_the_full_one():
+    reduced = dlbook.Config("reduced", 42, "tensorflow", "CPU", {})
+    assert reduced.pick(full=100, fast=1, reduced=10) == 10
+    assert reduced.pick(full=100, fast=1) == 100
+    assert reduced.reduced and not reduced.full and not reduced.fast
