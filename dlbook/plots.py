@@ -59,7 +59,8 @@ def array_grid(values, ax=None, *, title=None, fmt="{}", highlight=(), cell=0.6)
     indices, for explaining shapes and indexing. ``highlight`` lists (row, column)
     cells to shade; a 1-D array is drawn as row 0. Returns the Axes."""
     values = np.asarray(values, dtype=object)
-    if values.ndim == 1:
+    vector = values.ndim == 1
+    if vector:
         values = values[None, :]
     if values.ndim != 2:
         raise ValueError(
@@ -79,14 +80,14 @@ def array_grid(values, ax=None, *, title=None, fmt="{}", highlight=(), cell=0.6)
     ax.set_xlim(0, cols)
     ax.set_ylim(rows, 0)
     ax.set_xticks(np.arange(cols) + 0.5, range(cols))
-    ax.set_yticks(np.arange(rows) + 0.5, range(rows) if rows > 1 else [""])
+    ax.set_yticks(np.arange(rows) + 0.5, [""] if vector else range(rows))
     ax.tick_params(length=0)
     ax.xaxis.tick_top()
     ax.set_aspect("equal")
     for side in ax.spines.values():
         side.set_visible(False)
     if title:
-        ax.set_title(title, pad=18 if rows > 1 else 14)
+        ax.set_title(title, pad=14 if vector else 18)
     return ax
 
 

@@ -84,3 +84,8 @@ def test_history_names_what_was_logged():
         plots.history({"loss": [1.0]}, metrics=["acc"])
     with pytest.raises(ValueError, match="needs the History returned by model.fit"):
         plots.history([1, 2, 3])
+
+
+def test_array_grid_labels_rows_of_a_one_row_matrix_but_not_of_a_vector():
+    assert [t.get_text() for t in plots.array_grid([[1, 2, 3]]).get_yticklabels()] == ["0"]
+    assert [t.get_text() for t in plots.array_grid([1, 2, 3]).get_yticklabels()] == [""]
