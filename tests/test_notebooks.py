@@ -44,6 +44,8 @@ def test_notebook_follows_the_house_structure(path):
     assert first.cell_type == "markdown" and first.source.startswith("# ")
     for field in ("**Follows:**", "**What you will see:**", "**Run time"):
         assert field in first.source, f"the title cell lacks {field}"
+    for cell in nb.cells:
+        assert not re.search(r"PLACEHOLDER|\bTODO\b|\bTBD\b", cell.source), "unfinished text in a cell"
     setup_cell = notebooks.code_cells(nb)[0].source
     assert "dlbook.setup(" in setup_cell
     # setup() must run before Keras is imported, so that its seeding and its
