@@ -137,6 +137,7 @@ def history(history, metrics=None, *, title=None):
             ax.plot(epochs, logs[f"val_{metric}"], "o-", ms=3, label="validation")
             ax.legend()
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         ax.set_title(metric)
     if title:
         fig.suptitle(title)

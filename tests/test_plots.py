@@ -89,3 +89,10 @@ def test_history_names_what_was_logged():
 def test_array_grid_labels_rows_of_a_one_row_matrix_but_not_of_a_vector():
     assert [t.get_text() for t in plots.array_grid([[1, 2, 3]]).get_yticklabels()] == ["0"]
     assert [t.get_text() for t in plots.array_grid([1, 2, 3]).get_yticklabels()] == [""]
+
+
+def test_history_puts_whole_epochs_on_the_axis():
+    fig = plots.history({"loss": [1.0, 0.8, 0.6, 0.5, 0.45]})
+    fig.canvas.draw()
+    ticks = fig.axes[0].get_xticks()
+    assert all(float(t).is_integer() for t in ticks)
