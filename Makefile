@@ -2,7 +2,8 @@
 #   make lab         set up .venv (first time) and open JupyterLab on notebooks/
 #   make test        set up .venv (first time) and run the whole test suite (fast mode)
 #   make notebooks   execute notebooks in place in full mode (NB=path to pick some)
-#   make reproduce   run notebooks in full mode (NB= to pick) and write reports/REPORT.md
+#   make reproduce   run notebooks in the mode of their stored outputs (NB= to pick,
+#                    MODE=full to force the book's settings), write reports/REPORT.md
 #   make data        fetch every dataset the notebooks use, for offline work
 #   make clean       remove .venv, caches and scratch files
 # Any target takes KERAS_BACKEND=tensorflow (default), jax or torch.
@@ -59,7 +60,7 @@ notebooks: venv
 # Full-mode runs of copies under reports/ (the committed notebooks stay as they
 # are), then reports/REPORT.md: book number, this run, difference, time, device.
 reproduce: venv
-	$(BIN)/python -m dlbook.notebooks reproduce $(NB)
+	$(BIN)/python -m dlbook.notebooks reproduce $(if $(filter command line,$(origin MODE)),--mode $(MODE)) $(NB)
 
 check-notebooks: venv
 	$(BIN)/python -m dlbook.notebooks check $(NB)

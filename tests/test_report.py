@@ -61,3 +61,34 @@ def test_report_is_built_from_the_records(tmp_path, monkeypatch):
                for line in lines)
     assert ("| notebooks/01-foundations/02_other.ipynb | (the book reports no number here) "
             "| | | | | 3 s | |") in lines
+
+
+def test_report_marks_reduced_runs(tmp_path, monkeypatch):
+    from dlbook import notebooks
+
+    records = tmp_path / "records"
+    monkeypatch.setenv("DLBOOK_RECORDS", str(records))
+    monkeypatch.setenv("DLBOOK_NOTEBOOK", "notebooks/04-x/03_sweep.ipynb")
+    CFG.compare([{"metric": "val_accuracy", "book": 0.98, "run": 0.97, "source": "Glassner §24.2.2"}])
+    text = notebooks.write_report(records, {"notebooks/04-x/03_sweep.ipynb": 675.4,
+                                            "notebooks/04-x/04_other.ipynb": 3.0},
+                                  tmp_path / "REPORT.md",
+                                  {"notebooks/04-x/03_sweep.ipynb": "reduced",
+                                   "notebooks/04-x/04_other.ipynb": "full"})
+    assert any(line.startswith("| notebooks/04-x/03_sweep.ipynb | val_accuracy | 0.98 | 0.97 |")
+               and "| 675 s *reduced* |" in line for line in text.splitlines())
+    assert "| notebooks/04-x/04_other.ipynb | (the book reports no number here) | | | | | 3 s | |" in text
+
+
+def test_reproduce_uses_the_stored_mode(tmp_path):
+    import nbformat
+
+    from dlbook import notebooks
+
+    nb = nbformat.v4.new_notebook()
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    assert notebooks.stored_mode(path) == "full"
+    nb.metadata["dlbook"] = {"mode": "reduced"}
+    nbformat.write(nb, path)
+    assert notebooks.stored_mode(path) == "reduced"
