@@ -350,19 +350,6 @@ def offline() -> bool:
     return os.environ.get("DLBOOK_OFFLINE", "").lower() in ("1", "true", "yes")
 
 
-def _content(path: pathlib.Path, gzipped: bool) -> bytes:
-    """The bytes a checksum covers: the file, or its decompressed contents."""
-    raw = path.read_bytes()
-    if not gzipped:
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (EOFError, OSError, zlib.error) as err:
-        raise DatasetCorruptError(
-            f"{path} is not a complete gzip file ({err}); it is truncated or damaged."
-        ) from err
-
-
 def _streamed_digest(path: pathlib.Path, algorithm: str, gzipped: bool = False) -> str:
     """The checksum of a file (or of its decompressed contents), read 1 MB at a time."""
     digest = hashlib.new(algorithm)
@@ -381,26 +368,18 @@ def sha256_of(path: pathlib.Path, gzipped: bool = False) -> str:
     return _streamed_digest(pathlib.Path(path), "sha256", gzipped)
 
 
+def _algorithm_name(algorithm: str) -> str:
+    return {"sha256": "SHA-256", "md5": "MD5"}[algorithm]
+
+
 def _checksum_failure(dataset: Dataset, spec: FileSpec, path, algorithm: str, digest: str,
                       remedy: str) -> DatasetCorruptError:
     expected = sorted(spec.checksum[1])[0] if algorithm == "md5" else spec.sha256 or spec.url_sha256
     return DatasetCorruptError(
         f"{dataset.title}: {path} fails its checksum, so it is truncated, damaged or "
-        f"not the original file ({algorithm.upper().replace('SHA', 'SHA-')} {digest[:16]}…, "
+        f"not the original file ({_algorithm_name(algorithm)} {digest[:16]}…, "
         f"expected {expected[:16]}…). {remedy}"
     )
-
-
-def _verified(dataset: Dataset, spec: FileSpec, path: pathlib.Path, remedy: str) -> bytes:
-    """Read ``path`` and return its checked contents, or raise DatasetCorruptError."""
-    try:
-        content = _content(path, spec.gzipped)
-    except DatasetCorruptError as err:
-        raise DatasetCorruptError(f"{dataset.title}: {err} {remedy}") from None
-    digest = hashlib.sha256(content).hexdigest()
-    if digest not in spec.accepted:
-        raise _checksum_failure(dataset, spec, path, "sha256", digest, remedy)
-    return content
 
 
 #: Files already checked in this process: (path, size, mtime) -> True.
@@ -425,6 +404,13 @@ def _check_file(dataset: Dataset, spec: FileSpec, path: pathlib.Path, remedy: st
     if digest not in accepted:
         raise _checksum_failure(dataset, spec, path, algorithm, digest, remedy)
     _CHECKED[key] = True
+
+
+def _verified(dataset: Dataset, spec: FileSpec, path: pathlib.Path, remedy: str) -> bytes:
+    """Check ``path`` and return its contents (decompressed for ``gzipped`` files)."""
+    _check_file(dataset, spec, path, remedy)
+    raw = path.read_bytes()
+    return gzip.decompress(raw) if spec.gzipped else raw
 
 
 def _download(dataset: Dataset, spec: FileSpec, target: pathlib.Path) -> None:
@@ -464,6 +450,19 @@ def _missing_message(dataset: Dataset, spec: FileSpec, bundled, cached, why: str
     )
 
 
+def _obtain(dataset: Dataset, spec: FileSpec, bundled, cached: pathlib.Path, download: bool) -> None:
+    """Download ``spec`` into ``cached``, or raise DatasetMissingError saying why not."""
+    if not download or offline():
+        raise DatasetMissingError(
+            _missing_message(dataset, spec, bundled, cached, _why_missing(download)))
+    try:
+        _download(dataset, spec, cached)
+    except OSError as err:  # URLError, timeouts and refused connections
+        raise DatasetMissingError(_missing_message(
+            dataset, spec, bundled, cached, f"downloading it failed ({err})"
+        )) from None
+
+
 def _why_missing(download: bool) -> str:
     return ("downloads are switched off (DLBOOK_OFFLINE=1)" if download
             else "downloading was not asked for")
@@ -499,16 +498,8 @@ def locate(name: str, download: bool = True) -> dict[str, bytes]:
             contents[spec.name] = _verified(
                 dataset, spec, cached, f"Delete {cached} and run `make data` to fetch it again."
             )
-        elif not download or offline():
-            raise DatasetMissingError(
-                _missing_message(dataset, spec, bundled, cached, _why_missing(download)))
         else:
-            try:
-                _download(dataset, spec, cached)
-            except OSError as err:  # URLError, timeouts and refused connections
-                raise DatasetMissingError(_missing_message(
-                    dataset, spec, bundled, cached, f"downloading it failed ({err})"
-                )) from None
+            _obtain(dataset, spec, bundled, cached, download)
             contents[spec.name] = _verified(
                 dataset, spec, cached, f"Delete {cached} and run `make data` to fetch it again."
             )
@@ -536,14 +527,7 @@ def fetch(name: str, download: bool = True) -> pathlib.Path:
     if cached.exists():
         _check_file(dataset, spec, cached, f"Delete {cached} and run `make data` to fetch it again.")
         return cached
-    if not download or offline():
-        raise DatasetMissingError(_missing_message(dataset, spec, None, cached, _why_missing(download)))
-    try:
-        _download(dataset, spec, cached)
-    except OSError as err:
-        raise DatasetMissingError(_missing_message(
-            dataset, spec, None, cached, f"downloading it failed ({err})"
-        )) from None
+    _obtain(dataset, spec, None, cached, download)
     return cached
 
 
@@ -692,12 +676,12 @@ def _fetch_one(name: str, download: bool) -> str:
     spec = dataset.files[0]
     if dataset.unpack_to is None:
         path = fetch(name, download=download)
-        how = f"{spec.checksum[0].upper().replace('SHA', 'SHA-')} checked" if spec.checksum else "no checksum"
+        how = f"{_algorithm_name(spec.checksum[0])} checked" if spec.checksum else "no checksum"
         return f"{path} ({path.stat().st_size / 1e6:.1f} MB, {how})"
     root, summary = unpacked(name, download=download)
     archive = keras_cache_dir() / dataset.cache_subdir / spec.name
     if spec.checksum:
-        how = f"archive {spec.checksum[0].upper().replace('SHA', 'SHA-')} checked"
+        how = f"archive {_algorithm_name(spec.checksum[0])} checked"
     else:
         how = "no checksum is published for the archive, so its layout was checked"
         if archive.exists():
