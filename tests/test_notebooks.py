@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from dlbook import data, notebooks
+from dlbook import notebooks
 
 ROOT = notebooks.ROOT
 NOTEBOOKS = notebooks.all_notebooks()
@@ -57,21 +57,6 @@ def test_readme_lists_every_notebook():
     readme = (ROOT / "README.md").read_text()
     missing = [notebooks.relative(p) for p in NOTEBOOKS if notebooks.relative(p) not in readme]
     assert missing == []
-
-
-def test_data_readme_records_every_checksum():
-    text = (ROOT / "data" / "README.md").read_text()
-    for dataset in data.DATASETS.values():
-        for spec in dataset.files:
-            assert spec.sha256 in text, f"{dataset.name}/{spec.name}"
-
-
-def test_every_bundled_file_is_in_the_registry():
-    registered = {pathlib.Path(ds.bundle_dir, spec.name).as_posix().removeprefix("./")
-                  for ds in data.DATASETS.values() for spec in ds.files}
-    bundled = {p.relative_to(data.DATA_DIR).as_posix() for p in data.DATA_DIR.rglob("*")
-               if p.is_file() and p.suffix in (".npz", ".gz", ".csv", ".npy", ".txt")}
-    assert bundled <= registered
 
 
 def _pins(lines):
