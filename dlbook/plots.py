@@ -143,3 +143,37 @@ def history(history, metrics=None, *, title=None):
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def binary_classifier(y_true, y_score, *, threshold=0.5, title=None):
+    """The three pictures DLI draws for a binary classifier: the histogram of the
+    predicted probabilities ŷ, the ROC curve with its area, and the confusion matrix
+    at ``threshold``. Returns ``(figure, {"accuracy": …, "auc": …})`` (fractions)."""
+    from sklearn.metrics import ConfusionMatrixDisplay, roc_auc_score, roc_curve
+
+    y_true, y_score = np.asarray(y_true).ravel(), np.asarray(y_score, dtype=float).ravel()
+    if y_true.shape != y_score.shape:
+        raise ValueError(f"binary_classifier() needs one score per label; got {y_true.shape[0]} "
+                         f"labels and {y_score.shape[0]} scores (pass model.predict(x).ravel()).")
+    if not set(np.unique(y_true)) <= {0, 1}:
+        raise ValueError("binary_classifier() needs labels 0 and 1; got "
+                         f"{sorted(np.unique(y_true))[:5]}")
+    plt = _plt()
+    auc = roc_auc_score(y_true, y_score)
+    accuracy = float(np.mean((y_score >= threshold) == y_true))
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(13, 3.6))
+    a.hist(y_score, bins=50)
+    a.axvline(threshold, color="orange")
+    a.set(xlabel="ŷ (predicted probability of class 1)", ylabel="count", title="ŷ histogram")
+    fpr, tpr, _ = roc_curve(y_true, y_score)
+    b.plot(fpr, tpr, color="orangered", label=f"AUC {100 * auc:.2f}%")
+    b.plot([0, 1], [0, 1], color="gray", linestyle="--")
+    b.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve")
+    b.legend(loc="lower right")
+    ConfusionMatrixDisplay.from_predictions(y_true, (y_score >= threshold).astype(int), ax=c,
+                                            colorbar=False)
+    c.set_title(f"confusion matrix (ŷ ≥ {threshold})")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig, {"accuracy": accuracy, "auc": float(auc)}

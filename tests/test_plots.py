@@ -96,3 +96,16 @@ def test_history_puts_whole_epochs_on_the_axis():
     fig.canvas.draw()
     ticks = fig.axes[0].get_xticks()
     assert all(float(t).is_integer() for t in ticks)
+
+
+def test_binary_classifier_report_gives_accuracy_and_auc():
+    y = np.array([0, 0, 1, 1, 1])
+    score = np.array([0.1, 0.6, 0.4, 0.8, 0.9])
+    fig, numbers = plots.binary_classifier(y, score)
+    assert numbers["accuracy"] == pytest.approx(3 / 5)
+    assert numbers["auc"] == pytest.approx(5 / 6)  # 5 of the 6 (positive, negative) pairs ordered
+    assert len(fig.axes) == 3
+    with pytest.raises(ValueError, match="one score per label"):
+        plots.binary_classifier(y, score[:4])
+    with pytest.raises(ValueError, match="labels 0 and 1"):
+        plots.binary_classifier(y + 1, score)
