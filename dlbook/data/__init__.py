@@ -75,12 +75,7 @@ def unpacked(name: str, download: bool = True):
 def available(name: str) -> bool:
     """Whether ``name`` is on disk (bundled, cached or unpacked), without checking or
     downloading it: what a notebook asks before choosing a dataset or a substitute."""
-    dataset = entry(name)
-    if dataset.unpack_to and (keras_cache_dir() / dataset.cache_subdir / dataset.unpack_to).is_dir():
-        return True
-    return all(any(p is not None and p.exists()
-                   for p in (store.bundled_path(dataset, s), store.cached_path(dataset, s)))
-               for s in dataset.files)
+    return store.location(entry(name))[0] != "MISSING"
 
 
 # --- images ------------------------------------------------------------------------

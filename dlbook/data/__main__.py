@@ -21,28 +21,13 @@ def _size(paths) -> str:
             total += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
         elif path.exists():
             total += path.stat().st_size
-    return f"{total / 1e6:,.1f} MB" if total else ""
-
-
-def where(dataset) -> tuple[str, list]:
-    """``(a word for where it is, the paths)``: bundled, cache, or missing."""
-    if dataset.unpack_to:
-        folder = data.keras_cache_dir() / dataset.cache_subdir / dataset.unpack_to
-        if folder.is_dir():
-            return "cache (unpacked)", [folder]
-    bundled = [store.bundled_path(dataset, s) for s in dataset.files]
-    if all(p is not None and p.exists() for p in bundled):
-        return "bundled", bundled
-    cached = [store.cached_path(dataset, s) for s in dataset.files]
-    if all(p.exists() for p in cached):
-        return "cache", cached
-    return "MISSING", []
+    return "" if not total else f"{total / 1e6:,.1f} MB" if total > 1e5 else f"{total / 1e3:,.0f} kB"
 
 
 def status_table() -> str:
     rows = [("dataset", "kind", "here", "size", "licence")]
     for name, dataset in data.CATALOGUE.items():
-        place, paths = where(dataset)
+        place, paths = store.location(dataset)
         rows.append((name, "bundled" if dataset.bundled else "download-only", place, _size(paths),
                      dataset.licence if len(dataset.licence) < 60 else dataset.licence[:57] + "..."))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]

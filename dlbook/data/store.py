@@ -63,6 +63,20 @@ def cached_path(dataset, spec) -> pathlib.Path:
     return keras_cache_dir() / dataset.cache_subdir / spec.name
 
 
+def location(dataset) -> tuple[str, list[pathlib.Path]]:
+    """Where ``dataset`` is, without checking it: ``("bundled" | "cache" | "cache (unpacked)"
+    | "MISSING", paths)``."""
+    if dataset.unpack_to:
+        folder = keras_cache_dir() / dataset.cache_subdir / dataset.unpack_to
+        if folder.is_dir():
+            return "cache (unpacked)", [folder]
+    for place, paths in (("bundled", [bundled_path(dataset, s) for s in dataset.files]),
+                         ("cache", [cached_path(dataset, s) for s in dataset.files])):
+        if all(p is not None and p.exists() for p in paths):
+            return place, paths
+    return "MISSING", []
+
+
 # --- checksums ---------------------------------------------------------------------
 
 def digest_of(path, algorithm: str = "sha256", gzipped: bool = False) -> str:
