@@ -667,6 +667,12 @@ def test_load_imdb_follows_the_keras_semantics_on_a_tiny_corpus(empty_places, mo
     # maxlen drops reviews of maxlen ids or more, as Keras does.
     (x_train, y_train), _ = data.load_imdb(maxlen=5)
     assert all(len(x) < 5 for x in x_train) and len(x_train) == len(y_train) < 4
+    # The index and the sequences are kept beside the reviews; later loads read them back.
+    assert (empty_places[1] / "aclImdb" / ".dlbook-index-v1.npz").exists()
+    before = data.load_imdb(seed=113)[0][0].tolist()
+    data._reviews.cache_clear()
+    data._indexed.cache_clear()
+    assert data.load_imdb(seed=113)[0][0].tolist() == before and data.imdb_word_index() == index
 
 
 def test_raw_reviews_line_up_with_the_sequences(empty_places, monkeypatch, fresh_imdb):

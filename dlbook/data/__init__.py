@@ -12,6 +12,7 @@ import collections
 import functools
 import gzip
 import io
+import os
 import re
 import warnings
 
@@ -168,8 +169,9 @@ def tokenize(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=2)
 def _reviews(substitute: bool):
-    """``{split: (texts, labels)}`` in file order: the real IMDB reviews, or, only when
-    allowed and said loudly, the bundled snippets rated by people."""
+    """``({split: (texts, labels)}, folder)`` in file order: the real IMDB reviews and
+    their folder, or, only when allowed and said loudly, the bundled snippets rated by
+    people and ``None``."""
     try:
         root, _ = unpacked("imdb")
     except DatasetMissingError as err:
@@ -180,7 +182,7 @@ def _reviews(substitute: bool):
             "are the 10,605 movie-review snippets rated by people (Hutto and Gilbert, 2014; "
             "short sentences, not whole reviews), positive above 0 and negative below, split "
             "in half. Results on them are not the book's. `make data` fetches IMDB."), stacklevel=3)
-        return _snippets()
+        return _snippets(), None
     splits = {}
     for split in ("train", "test"):
         texts, labels = [], []
@@ -189,7 +191,7 @@ def _reviews(substitute: bool):
             texts += [p.read_text(encoding="utf-8") for p in files]
             labels += [label] * len(files)
         splits[split] = (texts, np.array(labels, dtype=np.int64))
-    return splits
+    return splits, root
 
 
 def _snippets():
@@ -204,14 +206,28 @@ def _snippets():
 @functools.lru_cache(maxsize=2)
 def _indexed(substitute: bool):
     """The word index (rank by frequency over all labelled reviews, ties alphabetical,
-    from 1) and every review as an array of those ranks."""
-    splits = _reviews(substitute)
+    from 1) and every review as an array of those ranks. For the real reviews both are
+    kept beside them in the cache (``aclImdb/.dlbook-index-v1.npz``): later loads skip
+    the tokenizing."""
+    splits, root = _reviews(substitute)
+    saved = root / ".dlbook-index-v1.npz" if root else None
+    if saved and saved.exists():
+        with np.load(saved) as f:
+            ranked = f["words"].tobytes().decode("utf-8").split("\n")
+            ids = {s: np.split(f[s], np.cumsum(f[f"{s}_lengths"])[:-1]) for s in splits}
+        return {w: i for i, w in enumerate(ranked, start=1)}, ids
     tokens = {s: [tokenize(t) for t in texts] for s, (texts, _) in splits.items()}
     counts = collections.Counter(w for reviews in tokens.values() for review in reviews for w in review)
     ranked = sorted(counts, key=lambda w: (-counts[w], w))
     index = {w: i for i, w in enumerate(ranked, start=1)}
-    ids = {s: [np.array([index[w] for w in review], dtype=np.int64) for review in reviews]
+    ids = {s: [np.array([index[w] for w in review], dtype=np.int32) for review in reviews]
            for s, reviews in tokens.items()}
+    if saved:
+        tmp = saved.with_suffix(".tmp.npz")
+        np.savez(tmp, words=np.frombuffer("\n".join(ranked).encode("utf-8"), dtype=np.uint8),
+                 **{s: np.concatenate(x) for s, x in ids.items()},
+                 **{f"{s}_lengths": np.array([len(r) for r in x]) for s, x in ids.items()})
+        os.replace(tmp, saved)
     return index, ids
 
 
@@ -238,7 +254,7 @@ def load_imdb(num_words=None, skip_top=0, maxlen=None, seed=113, start_char=1, o
     with a loud :class:`SubstituteWarning`, the bundled movie-review snippets
     when IMDB is missing; without it a missing IMDB raises DatasetMissingError.
     """
-    splits, (_, ids) = _reviews(substitute), _indexed(substitute)
+    (splits, _), (_, ids) = _reviews(substitute), _indexed(substitute)
     rng = np.random.RandomState(seed)
     data = []
     for split in ("train", "test"):
@@ -272,7 +288,7 @@ def load_imdb_reviews(seed=113, substitute=False):
     """The raw review texts and labels, ``(texts_train, y_train), (texts_test, y_test)``,
     shuffled exactly as :func:`load_imdb` with the same ``seed`` (without ``maxlen``),
     so ``texts_test[i]`` is the review behind ``x_test[i]``."""
-    splits, rng, out = _reviews(substitute), np.random.RandomState(seed), []
+    (splits, _), rng, out = _reviews(substitute), np.random.RandomState(seed), []
     for split in ("train", "test"):
         texts, labels = splits[split]
         order = np.arange(len(texts))
