@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pathlib
 import platform
 import sys
 import tempfile
@@ -37,6 +38,7 @@ class Config:
     backend: str
     device: str
     versions: dict
+    precision: str = "float32"  # Keras's dtype policy: float32, mixed_bfloat16 or mixed_float16
 
     @property
     def fast(self) -> bool:
@@ -69,8 +71,9 @@ class Config:
 
     def summary(self) -> str:
         versions = ", ".join(f"{k} {v}" for k, v in self.versions.items())
-        return (f"dlbook: mode={self.mode} | backend={self.backend} | device={self.device} "
-                f"| seed={self.seed} | {versions}")
+        policy = "" if self.precision == "float32" else f" | precision={self.precision}"
+        return (f"dlbook: mode={self.mode} | backend={self.backend} | device={self.device}"
+                f"{policy} | seed={self.seed} | {versions}")
 
 
 # Start-up notices that TensorFlow's C++ logger writes straight to file descriptor
@@ -133,6 +136,38 @@ def _prepare_gpus(backend: str) -> str:
     return "CPU"
 
 
+PRECISION_VARIABLE = "DLBOOK_PRECISION"
+
+
+def cpu_has_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether the CPU computes in bfloat16 natively (AVX-512 BF16 or AMX units)."""
+    try:
+        flags = pathlib.Path(cpuinfo).read_text()
+    except OSError:
+        return False
+    return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))
+
+
+def read_precision(device: str, value: str | None = None, cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The Keras dtype policy asked for by ``DLBOOK_PRECISION``: ``float32`` (the
+    default, the books' precision) or, for ``mixed``, ``mixed_float16`` on a GPU and
+    ``mixed_bfloat16`` on a CPU with bfloat16 units."""
+    raw = value if value is not None else os.environ.get(PRECISION_VARIABLE, "float32")
+    wanted = raw.strip().lower() or "float32"
+    if wanted == "float32":
+        return "float32"
+    if wanted != "mixed":
+        raise ValueError(f"{PRECISION_VARIABLE}={raw!r} is not a precision; use float32 "
+                         f"(the default) or mixed.")
+    if device.startswith("GPU"):
+        return "mixed_float16"
+    if cpu_has_bfloat16(cpuinfo):
+        return "mixed_bfloat16"
+    raise ValueError(f"{PRECISION_VARIABLE}=mixed needs a GPU or a CPU with bfloat16 units "
+                     "(AVX-512 BF16 or AMX); this one has neither, and float16 on a CPU is "
+                     f"slower than float32. Unset {PRECISION_VARIABLE} to train in float32.")
+
+
 def _versions(backend: str) -> dict:
     import keras
     import numpy
@@ -165,7 +200,8 @@ def _plot_defaults():
 
 def setup(seed: int = 42, mode: str | None = None, quiet: bool = False) -> Config:
     """Prepare a notebook: read the run mode, seed every generator, set plot
-    defaults, enable GPU memory growth, and print one line describing the run.
+    defaults, enable GPU memory growth, set Keras's dtype policy (float32 unless
+    ``DLBOOK_PRECISION=mixed``), and print one line describing the run.
 
     ``mode`` overrides the ``DLBOOK_MODE`` variable; ``seed`` is passed to
     ``keras.utils.set_random_seed`` (Python, NumPy and the backend).
@@ -181,9 +217,11 @@ def setup(seed: int = 42, mode: str | None = None, quiet: bool = False) -> Confi
         backend = keras.backend.backend()
         device = _prepare_gpus(backend)
         keras.utils.set_random_seed(seed)
+        precision = read_precision(device)
+        keras.config.set_dtype_policy(precision)
     _plot_defaults()
     cfg = Config(mode=chosen, seed=seed, backend=backend, device=device,
-                 versions=_versions(backend))
+                 versions=_versions(backend), precision=precision)
     if not quiet:
         print(cfg.summary())
     return cfg

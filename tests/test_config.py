@@ -96,3 +96,41 @@ def test_reduced_mode_takes_the_reduced_value_or_else_the_full_one():
     assert reduced.pick(full=100, fast=1, reduced=10) == 10
     assert reduced.pick(full=100, fast=1) == 100
     assert reduced.reduced and not reduced.full and not reduced.fast
+
+
+def _cpuinfo(tmp_path, flags):
+    path = tmp_path / "cpuinfo"
+    path.write_text(f"processor\t: 0\nflags\t\t: fpu sse2 avx2 {flags}\n")
+    return str(path)
+
+
+def test_precision_is_float32_unless_mixed_is_asked(monkeypatch, tmp_path):
+    monkeypatch.delenv("DLBOOK_PRECISION", raising=False)
+    assert config.read_precision("CPU", cpuinfo=_cpuinfo(tmp_path, "amx_bf16")) == "float32"
+    with_bf16, without = _cpuinfo(tmp_path, "avx512_bf16 amx_tile"), None
+    assert config.read_precision("CPU", "mixed", cpuinfo=with_bf16) == "mixed_bfloat16"
+    assert config.read_precision("GPU x1", "mixed", cpuinfo=with_bf16) == "mixed_float16"
+    without = _cpuinfo(tmp_path, "avx512f")
+    with pytest.raises(ValueError, match="needs a GPU or a CPU with bfloat16 units"):
+        config.read_precision("CPU", "mixed", cpuinfo=without)
+    with pytest.raises(ValueError, match="DLBOOK_PRECISION='half' is not a precision"):
+        config.read_precision("CPU", "half")
+
+
+@pytest.mark.skipif(not config.cpu_has_bfloat16(), reason="this CPU has no bfloat16 units")
+def test_setup_sets_the_mixed_policy_and_says_so(monkeypatch, capsys):
+    import keras
+
+    monkeypatch.setenv("DLBOOK_PRECISION", "mixed")
+    try:
+        cfg = dlbook.setup(mode="fast")
+        assert cfg.precision == "mixed_bfloat16"
+        assert keras.config.dtype_policy().name == "mixed_bfloat16"
+        assert "| precision=mixed_bfloat16 |" in capsys.readouterr().out
+        layer = keras.layers.Dense(2)
+        layer.build((None, 3))
+        assert layer.compute_dtype == "bfloat16" and layer.variable_dtype == "float32"
+    finally:
+        monkeypatch.delenv("DLBOOK_PRECISION")
+        dlbook.setup(mode="fast", quiet=True)
+    assert keras.config.dtype_policy().name == "float32"
