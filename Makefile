@@ -6,7 +6,8 @@
 #                    MODE=full to force the book's settings), write reports/REPORT.md
 #   make data        fetch every dataset the notebooks use, for offline work
 #   make clean       remove .venv, caches and scratch files
-# Any target takes KERAS_BACKEND=tensorflow (default), jax or torch.
+# Any target takes KERAS_BACKEND=tensorflow (default), jax or torch, and GPU=1 / GPU=0
+# (default: the GPU build of TensorFlow when `nvidia-smi -L` answers).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -26,25 +27,39 @@ endif
 
 .PHONY: venv lab test notebooks check-notebooks reproduce data bundle clean
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# TensorFlow's GPU build (requirements-gpu.txt: tensorflow[and-cuda]) when an NVIDIA GPU
+# answers (`nvidia-smi -L`), else the CPU build (requirements.txt). GPU=1 or GPU=0 decides
+# by hand. A venv never holds both builds: switching removes the other one first.
+GPU ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo 1 || echo 0)
+TF_BUILD := $(if $(filter 1,$(GPU)),gpu,cpu)
+REQUIREMENTS := $(if $(filter gpu,$(TF_BUILD)),requirements-gpu.txt,requirements.txt)
+OTHER_TF := $(if $(filter gpu,$(TF_BUILD)),tensorflow-cpu,tensorflow)
+
+$(VENV)/.installed-$(TF_BUILD): $(REQUIREMENTS) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed; run make PYTHON=python3.12 (or another)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@echo "TensorFlow build: $(TF_BUILD) ($(REQUIREMENTS))"
+	$(BIN)/python -m pip uninstall --quiet --yes $(OTHER_TF) 2>/dev/null || true
+	$(BIN)/python -m pip install --quiet -r $(REQUIREMENTS)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@rm -f $(VENV)/.installed-* $(VENV)/.backend-* && touch $@
+
+$(VENV)/.backend-tensorflow: $(VENV)/.installed-$(TF_BUILD)
 	@touch $@
 
-$(VENV)/.backend-tensorflow: $(VENV)/.installed
-	@touch $@
-
-$(VENV)/.backend-%: $(VENV)/.installed requirements-%.txt
+$(VENV)/.backend-%: $(VENV)/.installed-$(TF_BUILD) requirements-%.txt
 	$(BIN)/python -m pip install --quiet -r requirements-$*.txt
 	@touch $@
 
 venv: $(VENV)/.backend-$(KERAS_BACKEND)
 
+# JupyterLab refuses to run as root (containers, cloud machines) without --allow-root,
+# and asks whether to fetch news at first start: the override below says no.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 lab: venv
-	$(BIN)/jupyter lab notebooks/
+	@mkdir -p $(LAB_SETTINGS) && echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $(LAB_SETTINGS)/overrides.json
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 # Unit tests of dlbook, checks of the committed notebooks, then every notebook
 # executed by nbval in fast mode, each in a fresh kernel, with downloads off.
