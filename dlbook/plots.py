@@ -1,4 +1,4 @@
-"""Plot helpers shared by many notebooks: image grids, labelled arrays,
+"""Plot helpers shared by many notebooks: image grids and labelled rows of images, labelled arrays,
 function curves and training histories. Nothing chapter-specific lives here."""
 
 from __future__ import annotations
@@ -50,6 +50,38 @@ def image_grid(images, labels=None, *, rows=None, cols=None, size=1.2, cmap="Gre
                 ax.set_title(str(labels[i]), fontsize="small")
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def image_rows(rows, labels=None, title=None, *, size=0.9, cmap="gray", vmin=0.0, vmax=1.0):
+    """Draw rows of images as one grid, with a label to the left of each row.
+
+    ``rows`` is a sequence of rows, each a sequence (or array) of 2-D images, or of
+    (height, width, 1) images; rows may differ in length. All images share one colour
+    scale, ``vmin`` to ``vmax``. Returns the matplotlib Figure.
+    """
+    rows = [list(row) for row in rows]
+    if not rows or not any(rows):
+        raise ValueError("image_rows expects at least one non-empty row of images.")
+    if labels is not None and len(labels) != len(rows):
+        raise ValueError(f"image_rows got {len(rows)} rows but {len(labels)} labels; pass one label per row.")
+    n_cols = max(len(row) for row in rows)
+    plt = _plt()
+    fig, axes = plt.subplots(len(rows), n_cols, squeeze=False,
+                             figsize=(size * n_cols + (1.4 if labels else 0), size * len(rows)))
+    for r, row in enumerate(rows):
+        for c, ax in enumerate(axes[r]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if c < len(row):
+                ax.imshow(np.asarray(row[c]).squeeze(), cmap=cmap, vmin=vmin, vmax=vmax)
+        if labels:
+            axes[r, 0].set_ylabel(labels[r], rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -109,3 +109,16 @@ def test_binary_classifier_report_gives_accuracy_and_auc():
         plots.binary_classifier(y, score[:4])
     with pytest.raises(ValueError, match="labels 0 and 1"):
         plots.binary_classifier(y + 1, score)
+
+
+def test_image_rows_draws_ragged_rows_with_a_label_each():
+    fig = plots.image_rows([np.zeros((3, 8, 8)), [np.ones((8, 8, 1))] * 5], ["input", "output"])
+    axes = np.array(fig.axes).reshape(2, 5)
+    assert [len(ax.images) for ax in axes[0]] == [1, 1, 1, 0, 0]
+    assert [len(ax.images) for ax in axes[1]] == [1] * 5
+    assert axes[1, 0].get_ylabel() == "output"
+
+
+def test_image_rows_says_what_is_wrong_with_its_labels():
+    with pytest.raises(ValueError, match="2 rows but 1 labels"):
+        plots.image_rows([np.zeros((2, 8, 8))] * 2, ["only one"])
